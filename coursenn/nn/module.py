@@ -1,0 +1,182 @@
+"""`Parameter`, `Module` and `Sequential`: the containers every layer builds on.
+
+Contract (as PyTorch, but without autograd):
+
+* ``Module.forward(x)`` computes the output and keeps in ``self._cache`` what the
+  backward pass needs;
+* ``Module.backward(grad_out)`` returns ``∂L/∂x`` and **adds** ``∂L/∂θ`` to each
+  parameter's ``.grad`` (call :meth:`Module.zero_grad` or ``optimizer.zero_grad()``
+  before each backward pass);
+* ``parameters()`` lists the trainable parameters in a fixed order (own ones in
+  declaration order, then those of the children).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from coursenn import backend
+
+
+class Parameter:
+    """A trainable array ``data`` with its gradient ``grad`` (same shape, same device)."""
+
+    def __init__(self, data: Any, name: str = "") -> None:
+        self.data = data
+        self.grad = backend.xp().zeros_like(data)
+        self.name = name
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    def zero_grad(self) -> None:
+        """Reset the accumulated gradient to zero (in place where the backend allows)."""
+        if backend.mutable(self.grad):
+            self.grad.fill(0)
+        else:
+            self.grad = backend.xp().zeros_like(self.data)
+
+    def accumulate(self, g: Any) -> None:
+        """``grad += g`` (backward passes accumulate, as in PyTorch)."""
+        if tuple(g.shape) != self.shape:
+            raise ValueError(
+                f"gradient shape {tuple(g.shape)} does not match parameter {self.name or ''} shape {self.shape}"
+            )
+        if backend.mutable(self.grad):
+            self.grad += g
+        else:
+            self.grad = self.grad + g
+
+    def __repr__(self) -> str:
+        return f"Parameter({self.name or 'unnamed'}, shape={self.shape}, dtype={self.data.dtype})"
+
+
+class Module:
+    """Base class of layers and models: ``forward``, ``backward``, ``parameters``, modes."""
+
+    training: bool = True
+
+    def __init__(self) -> None:
+        self.training = True
+        self._cache: Any = None
+
+    # -- to override ---------------------------------------------------------------
+    def forward(self, x: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
+
+    def backward(self, grad_out: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_out)")
+
+    def extra_repr(self) -> str:
+        return ""
+
+    # -- common machinery ------------------------------------------------------------
+    def __call__(self, x: Any) -> Any:
+        return self.forward(x)
+
+    def _require_cache(self) -> Any:
+        """The cache saved by ``forward``; a clear error if ``backward`` comes first."""
+        if self._cache is None:
+            raise RuntimeError(
+                f"{type(self).__name__}.backward() called before forward(): run a forward pass first"
+            )
+        return self._cache
+
+    def children(self) -> Iterator["Module"]:
+        for value in vars(self).values():
+            if isinstance(value, Module):
+                yield value
+            elif isinstance(value, (list, tuple)):
+                yield from (v for v in value if isinstance(v, Module))
+
+    def own_parameters(self) -> list[Parameter]:
+        return [v for v in vars(self).values() if isinstance(v, Parameter)]
+
+    def parameters(self) -> list[Parameter]:
+        """Trainable parameters: own ones first (declaration order), then children's."""
+        params = list(self.own_parameters())
+        for child in self.children():
+            params.extend(child.parameters())
+        return params
+
+    def named_parameters(self, prefix: str = "") -> list[tuple[str, Parameter]]:
+        """``(dotted_name, parameter)`` pairs, e.g. ``("0.weight", ...)`` in a Sequential."""
+        out = [(prefix + k, v) for k, v in vars(self).items() if isinstance(v, Parameter)]
+        for key, child in self.named_children():
+            out.extend(child.named_parameters(prefix + key + "."))
+        return out
+
+    def named_children(self) -> list[tuple[str, "Module"]]:
+        out = []
+        for key, value in vars(self).items():
+            if isinstance(value, Module):
+                out.append((key, value))
+            elif isinstance(value, (list, tuple)):
+                out.extend((f"{i}", v) for i, v in enumerate(value) if isinstance(v, Module))
+        return out
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.zero_grad()
+
+    def train(self, mode: bool = True) -> "Module":
+        """Training mode (dropout active, BN uses batch statistics); returns self."""
+        self.training = bool(mode)
+        for child in self.children():
+            child.train(mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode (dropout off, BN uses running statistics); returns self."""
+        return self.train(False)
+
+    def num_parameters(self) -> int:
+        return sum(int(_size(p.data)) for p in self.parameters())
+
+    def __repr__(self) -> str:
+        kids = self.named_children()
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        if not kids:
+            return head + ")"
+        lines = [head]
+        for key, child in kids:
+            lines.append("  (" + key + "): " + repr(child).replace("\n", "\n  "))
+        return "\n".join(lines) + "\n)"
+
+
+def _size(a: Any) -> int:
+    n = 1
+    for d in a.shape:
+        n *= int(d)
+    return n
+
+
+class Sequential(Module):
+    """Layers applied in order; ``backward`` runs them in reverse."""
+
+    def __init__(self, *layers: Module) -> None:
+        super().__init__()
+        for i, layer in enumerate(layers):
+            if not isinstance(layer, Module):
+                raise TypeError(f"Sequential layer {i} must be a coursenn.nn.Module; got {type(layer).__name__}")
+        self.layers = list(layers)
+
+    def forward(self, x: Any) -> Any:
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def backward(self, grad_out: Any) -> Any:
+        for layer in reversed(self.layers):
+            grad_out = layer.backward(grad_out)
+        return grad_out
+
+    def __getitem__(self, i: int) -> Module:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self.layers)
