@@ -13,7 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from coursenn import backend
+from coursenn import backend  # noqa: F401  (always loaded: it reads COURSENN_BACKEND)
 
 __version__ = "0.1.0"
 

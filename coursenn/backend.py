@@ -21,8 +21,9 @@ from __future__ import annotations
 import contextlib
 import importlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
-from typing import Any, Iterator
+from typing import Any
 
 import array_api_compat
 import numpy as np
@@ -99,7 +100,7 @@ def _initial_state() -> _State:
 
 
 _state = _initial_state()
-_rng: "Rng | None" = None
+_rng: Rng | None = None
 
 
 # --------------------------------------------------------------------------- switching
@@ -182,7 +183,8 @@ def _resolve_dtype(dtype: Any) -> Any:
 
 def _is_current(a: Any) -> bool:
     try:
-        return array_api_compat.array_namespace(a) is _state.xp and array_api_compat.device(a) == _state.device
+        same_namespace = array_api_compat.array_namespace(a) is _state.xp
+        return same_namespace and array_api_compat.device(a) == _state.device
     except TypeError:
         return False
 

@@ -13,40 +13,66 @@ Contract (as PyTorch, but without autograd):
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from coursenn import backend
 
 
 class Parameter:
-    """A trainable array ``data`` with its gradient ``grad`` (same shape, same device)."""
+    """A trainable array ``data`` with its gradient ``grad`` (same shape, same device).
+
+    After :meth:`zero_grad` the gradient is *lazily* zero: the first :meth:`accumulate`
+    takes the given array as the gradient instead of adding it to a buffer of zeros, which
+    saves one pass over memory per parameter and step. Reading ``grad`` before any
+    backward pass returns zeros.
+    """
 
     def __init__(self, data: Any, name: str = "") -> None:
         self.data = data
-        self.grad = backend.xp().zeros_like(data)
         self.name = name
+        self._grad: Any = None
 
     @property
     def shape(self) -> tuple[int, ...]:
         return tuple(self.data.shape)
 
+    @property
+    def grad(self) -> Any:
+        """``∂L/∂data`` accumulated since the last :meth:`zero_grad`."""
+        if self._grad is None:
+            self._grad = backend.namespace_of(self.data).zeros_like(self.data)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Any) -> None:
+        self._check_shape(value)
+        self._grad = value
+
     def zero_grad(self) -> None:
-        """Reset the accumulated gradient to zero (in place where the backend allows)."""
-        if backend.mutable(self.grad):
-            self.grad.fill(0)
-        else:
-            self.grad = backend.xp().zeros_like(self.data)
+        """Reset the accumulated gradient to zero."""
+        self._grad = None
 
     def accumulate(self, g: Any) -> None:
-        """``grad += g`` (backward passes accumulate, as in PyTorch)."""
+        """``grad += g`` (backward passes accumulate, as in PyTorch).
+
+        The parameter takes ownership of ``g`` when its gradient is zero: pass a fresh array
+        (as every backward formula produces) and do not modify it afterwards.
+        """
+        self._check_shape(g)
+        if self._grad is None:
+            self._grad = g
+        elif backend.mutable(self._grad):
+            self._grad += g
+        else:
+            self._grad = self._grad + g
+
+    def _check_shape(self, g: Any) -> None:
         if tuple(g.shape) != self.shape:
             raise ValueError(
-                f"gradient shape {tuple(g.shape)} does not match parameter {self.name or ''} shape {self.shape}"
+                f"gradient of shape {tuple(g.shape)} does not match parameter "
+                f"{self.name or ''} of shape {self.shape}"
             )
-        if backend.mutable(self.grad):
-            self.grad += g
-        else:
-            self.grad = self.grad + g
 
     def __repr__(self) -> str:
         return f"Parameter({self.name or 'unnamed'}, shape={self.shape}, dtype={self.data.dtype})"
@@ -83,7 +109,7 @@ class Module:
             )
         return self._cache
 
-    def children(self) -> Iterator["Module"]:
+    def children(self) -> Iterator[Module]:
         for value in vars(self).values():
             if isinstance(value, Module):
                 yield value
@@ -107,7 +133,7 @@ class Module:
             out.extend(child.named_parameters(prefix + key + "."))
         return out
 
-    def named_children(self) -> list[tuple[str, "Module"]]:
+    def named_children(self) -> list[tuple[str, Module]]:
         out = []
         for key, value in vars(self).items():
             if isinstance(value, Module):
@@ -120,14 +146,14 @@ class Module:
         for p in self.parameters():
             p.zero_grad()
 
-    def train(self, mode: bool = True) -> "Module":
+    def train(self, mode: bool = True) -> Module:
         """Training mode (dropout active, BN uses batch statistics); returns self."""
         self.training = bool(mode)
         for child in self.children():
             child.train(mode)
         return self
 
-    def eval(self) -> "Module":
+    def eval(self) -> Module:
         """Evaluation mode (dropout off, BN uses running statistics); returns self."""
         return self.train(False)
 
@@ -159,7 +185,9 @@ class Sequential(Module):
         super().__init__()
         for i, layer in enumerate(layers):
             if not isinstance(layer, Module):
-                raise TypeError(f"Sequential layer {i} must be a coursenn.nn.Module; got {type(layer).__name__}")
+                raise TypeError(
+                    f"Sequential layer {i} must be a coursenn.nn.Module; got {type(layer).__name__}"
+                )
         self.layers = list(layers)
 
     def forward(self, x: Any) -> Any:
