@@ -141,7 +141,7 @@ class Coursenn:
     def step(self) -> float:
         self.opt.zero_grad()
         loss = self.loss_fn(self.model(self.X), self.y)
-        self.model.backward(self.loss_fn.backward())
+        self.model.backward_params(self.loss_fn.backward())
         self.opt.step()
         return float(loss)
 

@@ -70,7 +70,7 @@ def linear_forward(x: Any, W: Any, b: Any = None) -> tuple[Any, Any]:
     return out, (x, W, b is not None)
 
 
-def linear_backward(dout: Any, cache: Any) -> tuple[Any, Any, Any]:
+def linear_backward(dout: Any, cache: Any, input_grad: bool = True) -> tuple[Any, Any, Any]:
     r"""Gradients of :math:`z = \Omega h + \beta` given :math:`\partial L/\partial z` (``dout``).
 
     .. math::
@@ -79,9 +79,11 @@ def linear_backward(dout: Any, cache: Any) -> tuple[Any, Any, Any]:
         \frac{\partial L}{\partial \beta} = \sum_n \frac{\partial L}{\partial z_n}
 
     i.e. ``dx = dout @ W``, ``dW = doutᵀ @ x``, ``db = dout.sum(0)`` (``None`` without bias).
+    With ``input_grad=False`` the product for ``dx`` is skipped and ``dx`` is ``None`` (the
+    first layer of a network, whose input is data).
     """
     x, W, has_bias = cache
-    dx = dout @ W
+    dx = dout @ W if input_grad else None
     dW = dout.T @ x
     db = _ns(dout).sum(dout, axis=0) if has_bias else None
     return dx, dW, db

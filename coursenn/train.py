@@ -5,8 +5,8 @@ One step of :func:`fit` is exactly the loop the book writes by hand::
     optimizer.zero_grad()
     out = model(Xb)
     loss = loss_fn(out, yb)
-    model.backward(loss_fn.backward())
-    optimizer.step()
+    model.backward(loss_fn.backward())   # fit() calls model.backward_params(...), which
+    optimizer.step()                     # skips the unused gradient w.r.t. the input
 
 Callbacks are objects with any of the optional methods
 
@@ -377,7 +377,7 @@ def fit(
                 history.step_loss.append(loss)
                 if not math.isfinite(loss):
                     raise TrainingDivergedError(loss, epoch, step, global_step, history)
-                model.backward(loss_fn.backward())
+                model.backward_params(loss_fn.backward())  # the input gradient is not needed
                 optimizer.step()
                 loss_sum += loss * _length(yb, "y")
                 if classify:

@@ -333,3 +333,24 @@ def test_elementwise_layers_preserve_shape_and_dtype(shape, which):
         out = layer(x)
         dx = layer.backward(out)
         assert out.shape == x.shape == dx.shape and out.dtype == dx.dtype == np.float32
+
+
+def test_backward_params_gives_the_same_parameter_grads_without_input_grad(xp64):
+    """What fit() uses: the first layer skips ∂L/∂x; parameter gradients are unchanged."""
+    cnn.backend.seed(3)
+    model = nn.Sequential(
+        nn.Dropout(0.0), nn.Linear(5, 7), nn.Tanh(), nn.BatchNorm1d(7), nn.Linear(7, 3)
+    )
+    x = cnn.backend.rng().normal(size=(6, 5))
+    g = cnn.backend.rng().normal(size=(6, 3))
+    model.forward(x)
+    model.zero_grad()
+    assert model.backward(g).shape == (6, 5)
+    full = [cnn.backend.to_numpy(p.grad).copy() for p in model.parameters()]
+    model.zero_grad()
+    assert model.backward_params(g) is None
+    for a, p in zip(full, model.parameters()):
+        np.testing.assert_allclose(cnn.backend.to_numpy(p.grad), a, rtol=1e-12, atol=1e-14)
+    # the first Linear really skipped its input gradient
+    _, dW, db = cnn.functional.linear_backward(g[:, :3] @ cnn.backend.zeros((3, 7)), model[1]._cache, False)
+    assert _ is None and dW.shape == (7, 5) and db.shape == (7,)

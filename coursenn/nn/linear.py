@@ -66,7 +66,14 @@ class Linear(Module):
         return out
 
     def backward(self, grad_out: Any) -> Any:
-        dx, dW, db = F.linear_backward(grad_out, self._require_cache())
+        return self._backward(grad_out, input_grad=True)
+
+    def backward_params(self, grad_out: Any) -> None:
+        """Only ∂L/∂Ω and ∂L/∂β (skips ``dout @ Ω``, the input gradient)."""
+        self._backward(grad_out, input_grad=False)
+
+    def _backward(self, grad_out: Any, input_grad: bool) -> Any:
+        dx, dW, db = F.linear_backward(grad_out, self._require_cache(), input_grad=input_grad)
         self.weight.accumulate(dW)
         if self.bias is not None:
             self.bias.accumulate(db)

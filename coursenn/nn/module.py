@@ -97,6 +97,15 @@ class Module:
     def extra_repr(self) -> str:
         return ""
 
+    def backward_params(self, grad_out: Any) -> None:
+        """Accumulate the parameter gradients only; ``∂L/∂x`` is not needed.
+
+        Training loops call this on the whole model, whose input is data: layers such as
+        :class:`~coursenn.nn.Linear` then skip the product ``dout @ Ω`` of their input
+        gradient. By default it is ``backward`` with the result discarded.
+        """
+        self.backward(grad_out)
+
     # -- common machinery ------------------------------------------------------------
     def __call__(self, x: Any) -> Any:
         return self.forward(x)
@@ -199,6 +208,16 @@ class Sequential(Module):
         for layer in reversed(self.layers):
             grad_out = layer.backward(grad_out)
         return grad_out
+
+    def backward_params(self, grad_out: Any) -> None:
+        """Backward pass that stops at the first layer with parameters, whose input gradient
+        (and those of the parameter-free layers before it) nobody needs."""
+        first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
+        if first is None:
+            return
+        for layer in reversed(self.layers[first + 1 :]):
+            grad_out = layer.backward(grad_out)
+        self.layers[first].backward_params(grad_out)
 
     def __getitem__(self, i: int) -> Module:
         return self.layers[i]
