@@ -52,6 +52,7 @@ def snapshot(root: Module) -> list[tuple[Any, str, Any]]:
 
 
 def restore(saved: list[tuple[Any, str, Any]]) -> None:
+    """Put back everything a :func:`snapshot` saved."""
     for owner, key, value in saved:
         setattr(owner, key, value)
 

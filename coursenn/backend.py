@@ -162,6 +162,7 @@ def default_dtype() -> Any:
 
 
 def dtype_name() -> str:
+    """Name of the default floating dtype: ``"float32"`` or ``"float64"``."""
     return _state.dtype_name
 
 

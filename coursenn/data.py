@@ -26,15 +26,11 @@ import array_api_compat
 import numpy as np
 
 from coursenn import backend
+from coursenn._common import nonnegative_int
+from coursenn._common import positive_int as _positive_int
 
 
 # ------------------------------------------------------------------------------ checks
-def _positive_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(f"{argument} must be a positive integer; got {value!r}")
-    return int(value)
-
-
 def _non_negative(value: Any, argument: str) -> float:
     if (
         isinstance(value, bool)
@@ -46,9 +42,7 @@ def _non_negative(value: Any, argument: str) -> float:
 
 
 def _seed(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ValueError(f"seed must be a non-negative integer; got {value!r}")
-    return int(value)
+    return nonnegative_int(value, "seed")
 
 
 def _features(a: np.ndarray) -> Any:

@@ -12,7 +12,7 @@ from typing import Any
 
 import array_api_compat
 
-from coursenn import backend
+from coursenn._common import to_float as _float
 from coursenn._module_state import restore, snapshot
 from coursenn.nn.activations import ReLU, Sigmoid, Tanh
 from coursenn.nn.module import Module, Sequential
@@ -23,10 +23,6 @@ SATURATION_THRESHOLD = 0.99
 
 def _layers(model: Module) -> list[Module]:
     return list(model) if isinstance(model, Sequential) else [model]
-
-
-def _float(value: Any) -> float:
-    return float(backend.to_numpy(value))
 
 
 def _variance(a: Any) -> float:

@@ -20,23 +20,13 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
-import array_api_compat
-
 from coursenn import backend
+from coursenn._common import namespace, positive_int
 
 DROPOUT_MODES = ("inverted", "scale_at_inference")
 
 
-_NAMESPACES: dict[type, Any] = {}
-
-
-def _ns(a: Any) -> Any:
-    """``array_api_compat.array_namespace(a)``, memoized by array type (it is called on every op)."""
-    kind = type(a)
-    namespace = _NAMESPACES.get(kind)
-    if namespace is None:
-        namespace = _NAMESPACES[kind] = array_api_compat.array_namespace(a)
-    return namespace
+_ns = namespace  # the Array API namespace of an array (memoized: it is called on every op)
 
 
 def _shape(a: Any) -> tuple[int, ...]:
@@ -46,6 +36,17 @@ def _shape(a: Any) -> tuple[int, ...]:
 def _require_2d(x: Any, argument: str) -> None:
     if x.ndim != 2:
         raise ValueError(f"{argument} must be 2-D with shape (N, D); got shape {_shape(x)}")
+
+
+def one_hot(index: Any, num_classes: int, dtype: Any) -> Any:
+    r"""One-hot encoding along a new last axis: ``out[..., k]`` = :math:`\mathbb{1}[\text{index} = k]`.
+
+    ``index`` holds integers in ``[0, num_classes)``; the result has shape
+    ``index.shape + (num_classes,)`` and dtype ``dtype``. Built with a comparison against
+    ``arange`` (the Array API has no fancy-index assignment).
+    """
+    classes = backend.arange(positive_int(num_classes, "num_classes"))
+    return _ns(index).astype(index[..., None] == classes, dtype)
 
 
 # ----------------------------------------------------------------------------- linear
@@ -180,15 +181,13 @@ def maxout_forward(z: Any, pieces: int) -> tuple[Any, Any]:
     Returns ``h`` (N, D) and, as cache, the one-hot mask of the winning piece.
     """
     _require_2d(z, "z")
-    if not isinstance(pieces, int) or isinstance(pieces, bool) or pieces < 1:
-        raise ValueError(f"pieces must be a positive integer; got {pieces!r}")
+    pieces = positive_int(pieces, "pieces")
     n, width = z.shape
     if width % pieces:
         raise ValueError(f"z of shape {_shape(z)} has {width} columns, not a multiple of pieces={pieces}")
     xp = _ns(z)
     zr = xp.reshape(z, (n, width // pieces, pieces))
-    winner = xp.argmax(zr, axis=2)
-    onehot = xp.astype(winner[..., None] == backend.arange(pieces)[None, None, :], z.dtype)
+    onehot = one_hot(xp.argmax(zr, axis=2), pieces, z.dtype)
     return xp.max(zr, axis=2), onehot
 
 
@@ -391,9 +390,9 @@ def softmax_cross_entropy(logits: Any, y: Any) -> tuple[Any, Any]:
     if y.ndim == 1 and xp.isdtype(y.dtype, "integral"):
         if y.shape[0] != n:
             raise ValueError(f"labels y of shape {_shape(y)} do not match logits of shape {_shape(logits)}")
-        if bool(xp.any((y < 0) | (y >= c))):
+        if bool(backend.to_numpy(xp.any((y < 0) | (y >= c)))):
             raise ValueError(f"labels y must be integers in [0, {c}) for logits with {c} classes")
-        target = xp.astype(y[:, None] == backend.arange(c)[None, :], logits.dtype)
+        target = one_hot(y, c, logits.dtype)
         onehot = True
     else:
         if _shape(y) != _shape(logits):
@@ -462,6 +461,7 @@ __all__ = [
     "maxout_backward",
     "maxout_forward",
     "mse",
+    "one_hot",
     "relu_backward",
     "relu_forward",
     "sigmoid_backward",

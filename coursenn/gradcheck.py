@@ -20,6 +20,7 @@ import array_api_compat
 import numpy as np
 
 from coursenn import backend
+from coursenn._common import to_float as _scalar
 from coursenn._module_state import cast_floats, restore, snapshot
 from coursenn.nn.module import Module
 
@@ -29,10 +30,6 @@ _UPSTREAM_SEED = 2_718_281
 def _float64(a: Any) -> Any:
     xp = array_api_compat.array_namespace(a)
     return xp.astype(a, xp.float64)
-
-
-def _scalar(value: Any) -> float:
-    return float(backend.to_numpy(value))
 
 
 def numerical_grad(f: Callable[[Any], Any], x: Any, h: float = 1e-6) -> Any:

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from coursenn import backend
+from coursenn._common import positive_int
 
 MODES = ("fan_in", "fan_out", "fan_avg")
 
@@ -72,9 +73,8 @@ def uniform(shape: Any, low: float = 0.0, high: float = 1.0) -> Any:
 
 # ------------------------------------------------------------------------ closed forms
 def _check_fans(fan_in: Any, fan_out: Any) -> None:
-    for value, argument in ((fan_in, "fan_in"), (fan_out, "fan_out")):
-        if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) < 1:
-            raise ValueError(f"{argument} must be a positive integer; got {value!r}")
+    positive_int(fan_in, "fan_in")
+    positive_int(fan_out, "fan_out")
 
 
 def _check_scheme(scheme: str) -> tuple[float, str, str]:

@@ -20,10 +20,10 @@ import tempfile
 import zipfile
 from typing import Any
 
-import array_api_compat
 import numpy as np
 
 from coursenn import backend
+from coursenn._common import asarray_like
 from coursenn.nn.module import Module, Parameter
 
 FORMAT = "coursenn-checkpoint-1"
@@ -131,20 +131,11 @@ def check_state(model: Module, arrays: dict[str, np.ndarray]) -> list[tuple[Any,
 
 def _assign(plan: list[tuple[Any, str, Any, np.ndarray]]) -> None:
     for owner, attr, current, stored in plan:
-        new = _on_device_of(current, stored)
+        new = asarray_like(current, stored)
         if backend.mutable(current):
             current[...] = new
         else:
             setattr(owner, attr, new)
-
-
-def _on_device_of(ref: Any, host: np.ndarray) -> Any:
-    """``host`` as an array of ``ref``'s namespace, dtype and device."""
-    xp = array_api_compat.array_namespace(ref)
-    if type(ref).__module__.split(".")[0] == "cupy":
-        with array_api_compat.device(ref):
-            return xp.asarray(host, dtype=ref.dtype)
-    return xp.asarray(host, dtype=ref.dtype, device=array_api_compat.device(ref), copy=True)
 
 
 # ------------------------------------------------------------------------------ save / load

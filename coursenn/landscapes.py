@@ -26,6 +26,7 @@ import array_api_compat
 import numpy as np
 
 from coursenn import backend
+from coursenn._common import nonnegative_int
 from coursenn.nn.module import Parameter
 
 Bounds = tuple[tuple[float, float], tuple[float, float]]
@@ -232,9 +233,7 @@ class Saddle(Landscape):
 
 
 def _check_steps(steps: Any) -> int:
-    if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or steps < 0:
-        raise ValueError(f"steps must be a non-negative integer; got {steps!r}")
-    return int(steps)
+    return nonnegative_int(steps, "steps")
 
 
 def optimize(

@@ -33,16 +33,12 @@ from typing import Any
 import array_api_compat
 
 from coursenn import backend, io
+from coursenn._common import positive_int as _positive_int
+from coursenn._common import to_float as _item
 from coursenn.nn.module import Module
 
 
 # ------------------------------------------------------------------------------ checks
-def _positive_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) < 1:
-        raise ValueError(f"{argument} must be a positive integer; got {value!r}")
-    return int(value)
-
-
 def _length(a: Any, argument: str) -> int:
     shape = getattr(a, "shape", None)
     if shape is None or len(shape) == 0:
@@ -58,11 +54,6 @@ def _same_length(X: Any, y: Any, x_name: str = "X", y_name: str = "y") -> int:
             f"(shape {tuple(X.shape)}) and len({y_name})={m} (shape {tuple(y.shape)})"
         )
     return n
-
-
-def _item(a: Any) -> float:
-    """A 0-d backend array (or number) as a Python float (a host transfer on GPUs)."""
-    return float(backend.to_numpy(a))
 
 
 # ------------------------------------------------------------------------------ minibatches

@@ -651,6 +651,21 @@ def test_load_state_dict_refuses_mismatch_and_changes_nothing(xp):
         np.testing.assert_array_equal(after[key], before[key])
 
 
+def test_state_dict_with_lr_annealed_to_zero_loads(xp):
+    """Cosine annealing to eta_min=0 leaves lr == 0.0 exactly; that checkpoint must load."""
+    p = Parameter(cnn.backend.asarray(np.zeros(3)))
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    schedule = optim.CosineAnnealingLR(opt, T_max=2)
+    schedule.step()
+    schedule.step()
+    assert opt.lr == 0.0
+    other = optim.SGD([p], lr=0.5, momentum=0.9)
+    other.load_state_dict(opt.state_dict())
+    assert other.lr == 0.0 and other.momentum == 0.9
+    with pytest.raises(ValueError, match="lr"):
+        optim.SGD([p], lr=0.0)  # the constructor still wants a positive rate
+
+
 def test_state_dict_is_a_copy(xp):
     p = Parameter(cnn.backend.asarray(np.zeros(3)))
     opt = optim.Momentum([p], lr=0.1)

@@ -7,7 +7,8 @@ from typing import Any
 
 from coursenn import backend
 from coursenn import functional as F
-from coursenn.nn.linear import _init_name, _positive_int, init_weight
+from coursenn._common import positive_int
+from coursenn.nn.linear import _init_name, init_weight
 from coursenn.nn.module import Module, Parameter
 
 
@@ -52,40 +53,45 @@ def _check_alpha(alpha: Any) -> float:
     return float(alpha)
 
 
-class LeakyReLU(Module):
+class _AlphaActivation(Module):
+    """Elementwise activation with a parameter ``alpha``: ``_forward(z, alpha)``, ``_backward(dh, cache)``."""
+
+    _forward: Callable[..., Any]
+    _backward: Callable[..., Any]
+
+    def __init__(self, alpha: float) -> None:
+        super().__init__()
+        self.alpha = _check_alpha(alpha)
+
+    def forward(self, x: Any) -> Any:
+        h, self._cache = type(self)._forward(x, self.alpha)
+        return h
+
+    def backward(self, grad_out: Any) -> Any:
+        return type(self)._backward(grad_out, self._require_cache())
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class LeakyReLU(_AlphaActivation):
     r""":math:`a[z] = z` for :math:`z > 0`, :math:`\alpha z` otherwise (default α = 0.01)."""
 
+    _forward = staticmethod(F.leaky_relu_forward)
+    _backward = staticmethod(F.leaky_relu_backward)
+
     def __init__(self, alpha: float = 0.01) -> None:
-        super().__init__()
-        self.alpha = _check_alpha(alpha)
-
-    def forward(self, x: Any) -> Any:
-        h, self._cache = F.leaky_relu_forward(x, self.alpha)
-        return h
-
-    def backward(self, grad_out: Any) -> Any:
-        return F.leaky_relu_backward(grad_out, self._require_cache())
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        super().__init__(alpha)
 
 
-class ELU(Module):
+class ELU(_AlphaActivation):
     r""":math:`a[z] = z` for :math:`z > 0`, :math:`\alpha(e^z - 1)` otherwise (default α = 1)."""
 
+    _forward = staticmethod(F.elu_forward)
+    _backward = staticmethod(F.elu_backward)
+
     def __init__(self, alpha: float = 1.0) -> None:
-        super().__init__()
-        self.alpha = _check_alpha(alpha)
-
-    def forward(self, x: Any) -> Any:
-        h, self._cache = F.elu_forward(x, self.alpha)
-        return h
-
-    def backward(self, grad_out: Any) -> Any:
-        return F.elu_backward(grad_out, self._require_cache())
-
-    def extra_repr(self) -> str:
-        return f"alpha={self.alpha}"
+        super().__init__(alpha)
 
 
 class Identity(Module):
@@ -116,9 +122,9 @@ class Maxout(Module):
         init: str | Callable[..., Any] = "he_normal",
     ) -> None:
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
-        self.pieces = _positive_int(pieces, "pieces")
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
+        self.pieces = positive_int(pieces, "pieces")
         self.init = _init_name(init)
         width = self.out_features * self.pieces
         self.weight = Parameter(init_weight(init, self.in_features, width), "weight")

@@ -8,13 +8,8 @@ from typing import Any
 from coursenn import backend
 from coursenn import functional as F
 from coursenn import init as initializers
+from coursenn._common import positive_int
 from coursenn.nn.module import Module, Parameter
-
-
-def _positive_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not hasattr(value, "__index__") or int(value) < 1:
-        raise ValueError(f"{argument} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 def _init_name(init: str | Callable[..., Any]) -> str:
@@ -48,8 +43,8 @@ class Linear(Module):
         bias: bool = True,
     ) -> None:
         super().__init__()
-        self.in_features = _positive_int(in_features, "in_features")
-        self.out_features = _positive_int(out_features, "out_features")
+        self.in_features = positive_int(in_features, "in_features")
+        self.out_features = positive_int(out_features, "out_features")
         self.init = _init_name(init)
         self.weight = Parameter(init_weight(init, self.in_features, self.out_features), "weight")
         self.bias = Parameter(backend.zeros((self.out_features,)), "bias") if bias else None

@@ -35,6 +35,7 @@ class Parameter:
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """Shape of ``data`` (and of ``grad``) as a tuple."""
         return tuple(self.data.shape)
 
     @property
@@ -89,12 +90,15 @@ class Module:
 
     # -- to override ---------------------------------------------------------------
     def forward(self, x: Any) -> Any:  # pragma: no cover - abstract
+        """Output of the layer for input ``x``; saves in ``self._cache`` what ``backward`` needs."""
         raise NotImplementedError(f"{type(self).__name__} must implement forward(x)")
 
     def backward(self, grad_out: Any) -> Any:  # pragma: no cover - abstract
+        """Given ``grad_out`` = ∂L/∂out, return ∂L/∂x and add ∂L/∂θ to every parameter's ``grad``."""
         raise NotImplementedError(f"{type(self).__name__} must implement backward(grad_out)")
 
     def extra_repr(self) -> str:
+        """The constructor arguments shown by ``repr`` (e.g. ``"in_features=3, out_features=2"``)."""
         return ""
 
     def backward_params(self, grad_out: Any) -> None:
@@ -119,6 +123,7 @@ class Module:
         return self._cache
 
     def children(self) -> Iterator[Module]:
+        """Direct submodules: Module attributes and Modules inside list/tuple attributes."""
         for value in vars(self).values():
             if isinstance(value, Module):
                 yield value
@@ -126,6 +131,7 @@ class Module:
                 yield from (v for v in value if isinstance(v, Module))
 
     def own_parameters(self) -> list[Parameter]:
+        """Parameters held directly by this module (not by its children), in declaration order."""
         return [v for v in vars(self).values() if isinstance(v, Parameter)]
 
     def parameters(self) -> list[Parameter]:
@@ -143,6 +149,7 @@ class Module:
         return out
 
     def named_children(self) -> list[tuple[str, Module]]:
+        """``(name, submodule)`` pairs; submodules in a list/tuple are named by their index."""
         out = []
         for key, value in vars(self).items():
             if isinstance(value, Module):
@@ -152,6 +159,7 @@ class Module:
         return out
 
     def zero_grad(self) -> None:
+        """Reset the gradient of every parameter to zero."""
         for p in self.parameters():
             p.zero_grad()
 
@@ -167,6 +175,7 @@ class Module:
         return self.train(False)
 
     def num_parameters(self) -> int:
+        r"""Total number of trainable scalars, :math:`\sum_\theta \text{size}(\theta)`."""
         return sum(int(_size(p.data)) for p in self.parameters())
 
     def __repr__(self) -> str:

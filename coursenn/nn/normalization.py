@@ -6,7 +6,7 @@ from typing import Any
 
 from coursenn import backend
 from coursenn import functional as F
-from coursenn.nn.linear import _positive_int
+from coursenn._common import positive_int
 from coursenn.nn.module import Module, Parameter
 
 
@@ -25,7 +25,7 @@ class BatchNorm1d(Module):
 
     def __init__(self, num_features: int, momentum: float = 0.1, eps: float = 1e-5) -> None:
         super().__init__()
-        self.num_features = _positive_int(num_features, "num_features")
+        self.num_features = positive_int(num_features, "num_features")
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be a number in [0, 1]; got {momentum!r}")
         if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:

@@ -24,10 +24,10 @@ import numbers
 from collections.abc import Iterable
 from typing import Any
 
-import array_api_compat
 import numpy as np
 
 from coursenn import backend
+from coursenn._common import asarray_like, namespace, nonnegative_int
 from coursenn.nn.module import Parameter
 
 # --------------------------------------------------------------------------- checks
@@ -143,13 +143,12 @@ def copy_(dst: Any, src: Any) -> Any:
     if backend.mutable(dst):
         dst[...] = src
         return dst
-    return array_api_compat.array_namespace(src).asarray(src, copy=True)
+    return namespace(src).asarray(src, copy=True)
 
 
 def root_plus_eps(v: Any, eps: float, divisor: float = 1.0) -> Any:
     r"""The denominator of adaptive methods, :math:`\sqrt{v}/d + \epsilon` (a new array)."""
-    xp = array_api_compat.array_namespace(v)
-    out = xp.sqrt(v)
+    out = namespace(v).sqrt(v)
     if backend.mutable(out):
         if divisor != 1.0:
             out /= divisor
@@ -158,20 +157,9 @@ def root_plus_eps(v: Any, eps: float, divisor: float = 1.0) -> Any:
     return (out / divisor if divisor != 1.0 else out) + eps
 
 
-def namespace(a: Any) -> Any:
-    """The Array API namespace of ``a``."""
-    return array_api_compat.array_namespace(a)
-
-
 def zeros_like(a: Any) -> Any:
     """Zeros with ``a``'s namespace, shape, dtype and device."""
-    return array_api_compat.array_namespace(a).zeros_like(a)
-
-
-def _like(ref: Any, host: np.ndarray) -> Any:
-    """``host`` (NumPy) as an array of ``ref``'s namespace, dtype and device (a copy)."""
-    xp = array_api_compat.array_namespace(ref)
-    return xp.asarray(host, dtype=ref.dtype, device=array_api_compat.device(ref), copy=True)
+    return namespace(a).zeros_like(a)
 
 
 def _plain(value: Any) -> Any:
@@ -276,10 +264,12 @@ class Optimizer:
                 "state_dict does not match this optimizer's hyperparameters/buffers: "
                 f"missing keys {sorted(missing)}, unexpected keys {sorted(unexpected)}"
             )
-        t = _plain(state_dict["t"])
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
-            raise ValueError(f"state_dict['t'] must be a non-negative integer; got {t!r}")
-        hyper = self._validate({key: _plain(state_dict[key]) for key in self._hyper_names})
+        t = nonnegative_int(_plain(state_dict["t"]), "state_dict['t']")
+        hyper = {key: _plain(state_dict[key]) for key in self._hyper_names}
+        # a schedule may have annealed lr to exactly 0 (CosineAnnealingLR with eta_min=0, LambdaLR):
+        # a state_dict taken then must load, so lr is checked >= 0 here and > 0 only by __init__
+        lr = check_nonnegative(hyper["lr"], "state_dict['lr']")
+        hyper = {**self._validate({**hyper, "lr": 1.0}), "lr": lr}
         scalars = {key: check_real(_plain(state_dict[key]), key) for key in self._scalar_state}
         buffers: list[dict[str, Any]] = []
         for i, (p, state) in enumerate(zip(self.params, self.state, strict=True)):
@@ -298,9 +288,9 @@ class Optimizer:
             setattr(self, key, value)
         for key, value in scalars.items():
             setattr(self, key, value)
-        self.t = int(t)
+        self.t = t
         self.state = [
-            {key: _like(p.data, host) for key, host in new.items()}
+            {key: asarray_like(p.data, host) for key, host in new.items()}
             for p, new in zip(self.params, buffers, strict=True)
         ]
 

@@ -17,17 +17,12 @@ gives the whole schedule for a plot without touching the optimizer.
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable
 from typing import Any
 
+from coursenn._common import nonnegative_int
+from coursenn._common import positive_int as _check_positive_int
 from coursenn.optim.base import check_nonnegative, check_positive, check_real
-
-
-def _check_positive_int(value: Any, argument: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 1:
-        raise ValueError(f"{argument} must be a positive integer; got {value!r}")
-    return int(value)
 
 
 class LRScheduler:
@@ -45,6 +40,7 @@ class LRScheduler:
         optimizer.lr = self.lr_at(0)
 
     def lr_at(self, t: int) -> float:  # pragma: no cover - abstract
+        r"""The learning rate :math:`\alpha_t` after ``t`` calls to ``step()`` (the schedule's formula)."""
         raise NotImplementedError
 
     @property
@@ -67,10 +63,9 @@ class LRScheduler:
         t = state_dict.get("t")
         if hasattr(t, "item"):
             t = t.item()
-        if isinstance(t, bool) or not isinstance(t, numbers.Integral) or t < 0:
-            raise ValueError(f"state_dict['t'] must be a non-negative integer; got {t!r}")
+        t = nonnegative_int(t, "state_dict['t']")
         base_lr = check_positive(state_dict.get("base_lr"), "state_dict['base_lr']")
-        self.t, self.base_lr = int(t), base_lr
+        self.t, self.base_lr = t, base_lr
         self.optimizer.lr = self.lr_at(self.t)
 
     def _describe(self) -> str:
