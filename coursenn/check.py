@@ -6,8 +6,9 @@ current backend, compares each result with the reference implementation in ``cou
 :mod:`~coursenn.train`), prints one verdict line and returns ``True``/``False``::
 
     ✔ relu_backward: correcto (5 casos)
-    ✘ relu_backward: falla en el caso 2 (entrada de forma (1, 5)): esperado dz[0, 3] = 0,
-      obtenido 0.7 (máx. |diferencia| = 0.7). Pista: ...
+    ✘ relu_backward: falla en el caso 2 (entrada de forma (1, 5)):
+      esperado dz[0, 3] = 0, obtenido 0.7 (máx. |diferencia| = 0.7).
+      Pista: ...
 
 An exception raised by the student's code is reported as a failure with its message (it
 is not re-raised). Inputs are created with :func:`coursenn.backend.asarray` in the default
@@ -136,20 +137,20 @@ def _tuple(result: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
 def _verdict(name: str, student_fn: Any, cases: list[tuple[str, Callable[[], None]]], hint: str) -> bool:
     if not callable(student_fn):
         print(
-            f"✘ {name}: se esperaba una función, obtenido {type(student_fn).__name__}. "
-            f"Pista: pase la función sin llamarla, p. ej. check.{name}({name})."
+            f"✘ {name}: se esperaba una función, obtenido {type(student_fn).__name__}.\n"
+            f"  Pista: pase la función sin llamarla, p. ej. check.{name}({name})."
         )
         return False
     for i, (description, run) in enumerate(cases, start=1):
         try:
             run()
         except _Mismatch as m:
-            print(f"✘ {name}: falla en el caso {i} ({description}): {m.detail}. Pista: {m.hint or hint}")
+            print(f"✘ {name}: falla en el caso {i} ({description}):\n  {m.detail}.\n  Pista: {m.hint or hint}")
             return False
         except _StudentError as e:
             print(
-                f"✘ {name}: falla en el caso {i} ({description}): su función lanzó "
-                f"{type(e.exc).__name__}: {e.exc}. Pista: {hint}"
+                f"✘ {name}: falla en el caso {i} ({description}):\n"
+                f"  su función lanzó {type(e.exc).__name__}: {e.exc}.\n  Pista: {hint}"
             )
             return False
     print(f"✔ {name}: correcto ({len(cases)} casos)")

@@ -214,7 +214,8 @@ def test_wrong_solutions_fail_with_a_useful_message(xp, capsys, name, fn, detail
     assert out.startswith(f"✘ {name}: falla en el caso ")
     assert detail in out
     assert "Pista: " in out and hint in out.split("Pista: ", 1)[1]
-    assert out.count("\n") == 1  # one verdict line
+    lines = out.splitlines()  # a verdict line, then the indented detail and hint
+    assert len(lines) == 3 and all(line.startswith("  ") for line in lines[1:])
 
 
 def test_not_a_function(capsys):
