@@ -177,7 +177,7 @@ WRONG = [
     (
         "linear_forward",
         _linear_forgets_transpose,
-        "caso 1 (x de forma (4, 3), W de forma (2, 3)): su función lanzó",
+        "caso 1 (x de forma (4, 3), W de forma (2, 3)):\n  su función lanzó",
         "x @ W.T + b",
     ),
     ("linear_forward", lambda x, W, b: x @ W.T, "esperado out[", "falta sumar el sesgo"),
