@@ -22,6 +22,9 @@ from coursenn import backend
 class Parameter:
     """A trainable array ``data`` with its gradient ``grad`` (same shape, same device).
 
+    ``data`` is used as given, not copied (as ``torch.nn.Parameter``): optimizers update it
+    in place, so pass a copy (``xp.asarray(a, copy=True)``) if the caller still needs ``a``.
+
     After :meth:`zero_grad` the gradient is *lazily* zero: the first :meth:`accumulate`
     takes the given array as the gradient instead of adding it to a buffer of zeros, which
     saves one pass over memory per parameter and step. Reading ``grad`` before any
