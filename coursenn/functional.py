@@ -187,8 +187,18 @@ def maxout_forward(z: Any, pieces: int) -> tuple[Any, Any]:
         raise ValueError(f"z of shape {_shape(z)} has {width} columns, not a multiple of pieces={pieces}")
     xp = _ns(z)
     zr = xp.reshape(z, (n, width // pieces, pieces))
-    onehot = one_hot(xp.argmax(zr, axis=2), pieces, z.dtype)
-    return xp.max(zr, axis=2), onehot
+    # An explicit loop over the (few) pieces: elementwise maxima are far cheaper than a
+    # reduction over a short trailing axis. Ties go to the first piece, as argmax does.
+    h = zr[:, :, 0]
+    for k in range(1, pieces):
+        h = xp.maximum(h, zr[:, :, k])
+    taken = xp.zeros_like(h, dtype=xp.bool)
+    winners = []
+    for k in range(pieces):
+        wins = (zr[:, :, k] == h) & ~taken
+        taken = taken | wins
+        winners.append(wins)
+    return h, xp.astype(xp.stack(winners, axis=2), z.dtype)
 
 
 def maxout_backward(dh: Any, cache: Any) -> Any:
