@@ -145,7 +145,9 @@ def _verdict(name: str, student_fn: Any, cases: list[tuple[str, Callable[[], Non
         try:
             run()
         except _Mismatch as m:
-            print(f"✘ {name}: falla en el caso {i} ({description}):\n  {m.detail}.\n  Pista: {m.hint or hint}")
+            print(
+                f"✘ {name}: falla en el caso {i} ({description}):\n  {m.detail}.\n  Pista: {m.hint or hint}"
+            )
             return False
         except _StudentError as e:
             print(

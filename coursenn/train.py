@@ -11,6 +11,8 @@ One step of :func:`fit` is exactly the loop the book writes by hand::
 Callbacks are objects with any of the optional methods
 
 * ``on_train_begin(model, optimizer)`` — once, before the first step;
+* ``on_backward_end(model, optimizer, step)`` — after the backward pass, before
+  ``optimizer.step()`` (gradient clipping: :class:`ClipGradNorm`);
 * ``on_step_end(model, optimizer, step, loss)`` — after each ``optimizer.step()``;
   ``step`` counts the steps taken so far (1, 2, ...), ``loss`` is a Python float;
 * ``on_epoch_end(model, optimizer, epoch, history)`` — after each epoch's metrics are in
@@ -19,7 +21,8 @@ Callbacks are objects with any of the optional methods
 
 or plain callables, which are called as ``on_epoch_end``. A callback may raise
 :class:`StopTraining` to end training early (``fit`` returns the history so far).
-Provided: :class:`MaxNorm`, :class:`LRSchedule`, :class:`Snapshots`, :class:`LayerStatsLogger`.
+Provided: :class:`ClipGradNorm`, :class:`MaxNorm`, :class:`LRSchedule`, :class:`Snapshots`,
+:class:`LayerStatsLogger`.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from coursenn import backend, io
 from coursenn._common import positive_int as _positive_int
 from coursenn._common import to_float as _item
 from coursenn.nn.module import Module
+from coursenn.optim import clip_grad_norm
 
 
 # ------------------------------------------------------------------------------ checks
@@ -268,7 +272,7 @@ class StopTraining(Exception):
 
 
 # ------------------------------------------------------------------------------ fit
-_HOOKS = ("on_train_begin", "on_step_end", "on_epoch_end", "on_train_end")
+_HOOKS = ("on_train_begin", "on_backward_end", "on_step_end", "on_epoch_end", "on_train_end")
 
 
 def _hook(callback: Any, name: str) -> Callable[..., Any] | None:
@@ -344,7 +348,7 @@ def fit(
     if X_val is not None:
         _same_length(X_val, y_val, "X_val", "y_val")
     callbacks = _check_callbacks(callbacks)
-    begin_hooks, step_hooks, epoch_hooks, end_hooks = (
+    begin_hooks, backward_hooks, step_hooks, epoch_hooks, end_hooks = (
         [h for h in (_hook(cb, name) for cb in callbacks) if h] for name in _HOOKS
     )
     classify = _is_classification(loss_fn)
@@ -369,6 +373,8 @@ def fit(
                 if not math.isfinite(loss):
                     raise TrainingDivergedError(loss, epoch, step, global_step, history)
                 model.backward_params(loss_fn.backward())  # the input gradient is not needed
+                for hook in backward_hooks:
+                    hook(model, optimizer, global_step)
                 optimizer.step()
                 loss_sum += loss * _length(yb, "y")
                 if classify:
@@ -414,6 +420,26 @@ def linear_layers(model: Module) -> list[Module]:
     from coursenn.nn import Linear
 
     return [m for _, m in io.named_modules(model) if isinstance(m, Linear)]
+
+
+class ClipGradNorm:
+    r"""Gradient clipping by norm before every step (:func:`coursenn.optim.clip_grad_norm`):
+    if :math:`\|g\|_2 > c` over all parameters, :math:`g \leftarrow g \cdot c / \|g\|_2`.
+
+    ``norms`` records the norm of every step before clipping.
+    """
+
+    def __init__(self, max_norm: float) -> None:
+        if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
+            raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
+        self.max_norm = float(max_norm)
+        self.norms: list[float] = []
+
+    def on_backward_end(self, model: Module, optimizer: Any, step: int) -> None:
+        self.norms.append(clip_grad_norm(optimizer.params, self.max_norm))
+
+    def __repr__(self) -> str:
+        return f"ClipGradNorm(max_norm={self.max_norm})"
 
 
 class MaxNorm:

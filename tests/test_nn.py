@@ -349,7 +349,7 @@ def test_backward_params_gives_the_same_parameter_grads_without_input_grad(xp64)
     full = [cnn.backend.to_numpy(p.grad).copy() for p in model.parameters()]
     model.zero_grad()
     assert model.backward_params(g) is None
-    for a, p in zip(full, model.parameters()):
+    for a, p in zip(full, model.parameters(), strict=True):
         np.testing.assert_allclose(cnn.backend.to_numpy(p.grad), a, rtol=1e-12, atol=1e-14)
     # the first Linear really skipped its input gradient
     _, dW, db = cnn.functional.linear_backward(g[:, :3] @ cnn.backend.zeros((3, 7)), model[1]._cache, False)

@@ -371,3 +371,26 @@ def test_mlp_on_mnist1d_reaches_60_percent_test_accuracy():
     assert model.parameters()[0].data.dtype == np.float32
     assert test_acc >= 0.60
     assert h.train_acc[-1] > test_acc  # it fits the training set better than it generalizes
+
+
+def test_clip_grad_norm_callback_clips_before_each_step(xp):
+    """on_backward_end runs between backward and step: the step sees the clipped gradient."""
+    cnn.backend.seed(0)
+    X = cnn.backend.rng().normal(size=(40, 3))
+    y = cnn.backend.rng().integers(0, 2, size=(40,))
+    model = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 2))
+    seen = []
+
+    class Spy:
+        def on_backward_end(self, model, optimizer, step):
+            squares = [float(np.sum(cnn.backend.to_numpy(p.grad) ** 2)) for p in optimizer.params]
+            seen.append(sum(squares) ** 0.5)
+
+    clip = train.ClipGradNorm(1e-3)
+    opt = cnn.optim.SGD(model.parameters(), lr=0.1)
+    train.fit(model, nn.CrossEntropyLoss(), opt, X, y, 2, 10, callbacks=[clip, Spy()], progress=False)
+    assert len(clip.norms) == len(seen) == 8
+    assert all(n > 1e-3 for n in clip.norms)  # every raw gradient was larger than the bound...
+    np.testing.assert_allclose(seen, 1e-3, rtol=1e-3)  # ...and the spy, after it, saw norm = bound
+    with pytest.raises(ValueError, match="max_norm must be a positive number"):
+        train.ClipGradNorm(-1.0)
