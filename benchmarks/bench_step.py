@@ -85,9 +85,10 @@ class HandNumpy:
     def __init__(self, widths, X, y):
         self.params = [(W.copy(), b.copy()) for W, b in he_weights(widths)]
         self.X, self.y = X, y
-        self.onehot = np.eye(widths[-1], dtype=np.float32)[y]
+        self.eye = np.eye(widths[-1], dtype=np.float32)
 
     def step(self) -> float:
+        onehot = self.eye[self.y]  # labels -> one-hot rows, as every new minibatch needs
         hs = [self.X]
         h = self.X
         last = len(self.params) - 1
@@ -103,9 +104,9 @@ class HandNumpy:
         e = np.exp(shifted)
         s = e.sum(axis=1, keepdims=True)
         n = logits.shape[0]
-        loss = float(np.log(s).sum() / n - (shifted * self.onehot).sum() / n)
+        loss = float(np.log(s).sum() / n - (shifted * onehot).sum() / n)
         g = e / s
-        g -= self.onehot
+        g -= onehot
         g /= n
         for i in range(last, -1, -1):
             W, b = self.params[i]

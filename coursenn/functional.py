@@ -413,11 +413,20 @@ def softmax_cross_entropy(logits: Any, y: Any) -> tuple[Any, Any]:
         target = _as_float(y, logits)
         onehot = False
     shifted = logits - xp.max(logits, axis=1, keepdims=True)
-    exp_shifted = xp.exp(shifted)
-    row_sums = xp.sum(exp_shifted, axis=1, keepdims=True)
-    log_p = shifted - xp.log(row_sums)
-    loss = xp.asarray(-xp.sum(target * log_p) / n)
-    p = exp_shifted / row_sums
+    p = xp.exp(shifted)
+    row_sums = xp.sum(p, axis=1, keepdims=True)
+    # L = (1/N) Σ_n [ (Σ_c y_nc) log Σ_c' e^{shifted_nc'} − Σ_c y_nc shifted_nc ]: no log p array
+    log_sums = xp.log(row_sums)
+    mass = xp.sum(log_sums) if onehot else xp.sum(log_sums * xp.sum(target, axis=1, keepdims=True))
+    loss = xp.asarray((mass - xp.sum(target * shifted)) / n)
+    if backend.mutable(p):  # gradient built in place in the softmax buffer
+        p /= row_sums
+        if not onehot:
+            p *= xp.sum(target, axis=1, keepdims=True)
+        p -= target
+        p *= 1.0 / n
+        return loss, p
+    p = p / row_sums
     grad = (p - target) if onehot else (p * xp.sum(target, axis=1, keepdims=True) - target)
     return loss, grad * (1.0 / n)
 
