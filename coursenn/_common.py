@@ -35,6 +35,13 @@ def positive_int(value: Any, argument: str) -> int:
     return n
 
 
+def positive_number(value: Any, argument: str) -> float:
+    """``value`` (int or float, not bool) as a float > 0; ValueError naming ``argument`` otherwise."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise ValueError(f"{argument} must be a positive number; got {value!r}")
+    return float(value)
+
+
 def nonnegative_int(value: Any, argument: str) -> int:
     """``value`` as an int ≥ 0 (Python or NumPy integer); ValueError naming ``argument`` otherwise."""
     n = _as_int(value)

@@ -37,6 +37,7 @@ import array_api_compat
 
 from coursenn import backend, io
 from coursenn._common import positive_int as _positive_int
+from coursenn._common import positive_number
 from coursenn._common import to_float as _item
 from coursenn.nn.module import Module
 from coursenn.optim import clip_grad_norm
@@ -430,9 +431,7 @@ class ClipGradNorm:
     """
 
     def __init__(self, max_norm: float) -> None:
-        if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-            raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
-        self.max_norm = float(max_norm)
+        self.max_norm = positive_number(max_norm, "max_norm")
         self.norms: list[float] = []
 
     def on_backward_end(self, model: Module, optimizer: Any, step: int) -> None:
@@ -453,9 +452,7 @@ class MaxNorm:
     """
 
     def __init__(self, max_norm: float, layers: Iterable[Module] | None = None) -> None:
-        if isinstance(max_norm, bool) or not isinstance(max_norm, (int, float)) or not max_norm > 0:
-            raise ValueError(f"max_norm must be a positive number; got {max_norm!r}")
-        self.max_norm = float(max_norm)
+        self.max_norm = positive_number(max_norm, "max_norm")
         self.layers = None if layers is None else list(layers)
         if self.layers is not None:
             for i, layer in enumerate(self.layers):

@@ -6,7 +6,7 @@ from typing import Any
 
 from coursenn import backend
 from coursenn import functional as F
-from coursenn._common import positive_int
+from coursenn._common import positive_int, positive_number
 from coursenn.nn.module import Module, Parameter
 
 
@@ -28,10 +28,8 @@ class BatchNorm1d(Module):
         self.num_features = positive_int(num_features, "num_features")
         if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0.0 <= momentum <= 1.0:
             raise ValueError(f"momentum must be a number in [0, 1]; got {momentum!r}")
-        if isinstance(eps, bool) or not isinstance(eps, (int, float)) or not eps > 0:
-            raise ValueError(f"eps must be a positive number; got {eps!r}")
         self.momentum = float(momentum)
-        self.eps = float(eps)
+        self.eps = positive_number(eps, "eps")
         self.gamma = Parameter(backend.ones((self.num_features,)), "gamma")
         self.beta = Parameter(backend.zeros((self.num_features,)), "beta")
         self.running_mean = backend.zeros((self.num_features,))
