@@ -14,6 +14,7 @@ import array_api_compat
 from coursenn import backend
 
 _NAMESPACES: dict[type, Any] = {}
+_INTEGRAL: dict[tuple[type, Any], bool] = {}
 
 
 # ------------------------------------------------------------------------------ checks
@@ -58,6 +59,15 @@ def namespace(a: Any) -> Any:
     if ns is None:
         ns = _NAMESPACES[kind] = array_api_compat.array_namespace(a)
     return ns
+
+
+def is_integral(xp: Any, dtype: Any) -> bool:
+    """``xp.isdtype(dtype, "integral")``, memoized by dtype (the loss asks it on every step)."""
+    key = (type(dtype), dtype)  # dtypes of different libraries must never be compared
+    answer = _INTEGRAL.get(key)
+    if answer is None:
+        answer = _INTEGRAL[key] = bool(xp.isdtype(dtype, "integral"))
+    return answer
 
 
 def to_float(a: Any) -> float:

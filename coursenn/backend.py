@@ -236,7 +236,14 @@ def mutable(a: Any) -> bool:
     The Array API leaves in-place semantics to each library (array_api_strict forbids
     some); code that updates in place for speed falls back to rebinding otherwise.
     """
-    return type(a).__module__.split(".")[0] in ("numpy", "cupy")
+    kind = type(a)
+    answer = _MUTABLE.get(kind)
+    if answer is None:  # memoized by type: this runs several times per layer and step
+        answer = _MUTABLE[kind] = kind.__module__.split(".")[0] in ("numpy", "cupy")
+    return answer
+
+
+_MUTABLE: dict[type, bool] = {}
 
 
 # --------------------------------------------------------------------------- creation

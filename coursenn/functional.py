@@ -20,8 +20,10 @@ from __future__ import annotations
 import math
 from typing import Any, NamedTuple
 
+import array_api_compat
+
 from coursenn import backend
-from coursenn._common import namespace, positive_int
+from coursenn._common import is_integral, namespace, positive_int
 
 DROPOUT_MODES = ("inverted", "scale_at_inference")
 
@@ -38,15 +40,33 @@ def _require_2d(x: Any, argument: str) -> None:
         raise ValueError(f"{argument} must be 2-D with shape (N, D); got shape {_shape(x)}")
 
 
-def one_hot(index: Any, num_classes: int, dtype: Any) -> Any:
+def one_hot(index: Any, num_classes: int, dtype: Any, argument: str = "index") -> Any:
     r"""One-hot encoding along a new last axis: ``out[..., k]`` = :math:`\mathbb{1}[\text{index} = k]`.
 
     ``index`` holds integers in ``[0, num_classes)``; the result has shape
     ``index.shape + (num_classes,)`` and dtype ``dtype``. Built with a comparison against
-    ``arange`` (the Array API has no fancy-index assignment).
+    ``arange`` (the Array API has no fancy-index assignment). A value outside the range
+    would give a row of zeros, so it raises ValueError naming ``argument`` instead.
     """
-    classes = backend.arange(positive_int(num_classes, "num_classes"))
-    return _ns(index).astype(index[..., None] == classes, dtype)
+    xp = _ns(index)
+    hits = index[..., None] == _class_range(index, num_classes)
+    if int(backend.to_numpy(xp.count_nonzero(hits))) != math.prod(_shape(index)):
+        raise ValueError(f"{argument} must hold integers in [0, {num_classes}); some values are outside")
+    return xp.astype(hits, dtype)
+
+
+def _class_range(index: Any, num_classes: int) -> Any:
+    """``arange(num_classes)`` on ``index``'s library and device, memoized (a loss needs it every step)."""
+    device = array_api_compat.device(index)
+    key = (type(index), str(device), num_classes)
+    classes = _CLASS_RANGES.get(key)
+    if classes is None:
+        n = positive_int(num_classes, "num_classes")
+        classes = _CLASS_RANGES[key] = _ns(index).arange(n, device=device)
+    return classes
+
+
+_CLASS_RANGES: dict[tuple[type, str, Any], Any] = {}
 
 
 # ----------------------------------------------------------------------------- linear
@@ -56,11 +76,10 @@ def linear_forward(x: Any, W: Any, b: Any = None) -> tuple[Any, Any]:
     ``x``: (N, D_h); ``W`` = Ω: (D_{h'}, D_h); ``b`` = β: (D_{h'},) or ``None``.
     Returns ``out`` (N, D_{h'}) and the cache ``(x, W, has_bias)``.
     """
-    _require_2d(x, "x")
-    if W.ndim != 2 or x.shape[1] != W.shape[1]:
+    if x.ndim != 2 or W.ndim != 2 or x.shape[1] != W.shape[1]:
         raise ValueError(
-            f"input x of shape {_shape(x)} does not match weight of shape {_shape(W)}: "
-            f"expected x of shape (N, {W.shape[-1]})"
+            f"linear layer expected x of shape (N, {W.shape[-1]}); got x of shape {_shape(x)} "
+            f"(weight Ω of shape {_shape(W)})"
         )
     out = x @ W.T
     if b is not None:
@@ -399,12 +418,10 @@ def softmax_cross_entropy(logits: Any, y: Any) -> tuple[Any, Any]:
     _require_2d(logits, "logits")
     xp = _ns(logits)
     n, c = logits.shape
-    if y.ndim == 1 and xp.isdtype(y.dtype, "integral"):
+    if y.ndim == 1 and is_integral(xp, y.dtype):
         if y.shape[0] != n:
             raise ValueError(f"labels y of shape {_shape(y)} do not match logits of shape {_shape(logits)}")
-        if bool(backend.to_numpy(xp.any((y < 0) | (y >= c)))):
-            raise ValueError(f"labels y must be integers in [0, {c}) for logits with {c} classes")
-        target = one_hot(y, c, logits.dtype)
+        target = one_hot(y, c, logits.dtype, argument=f"labels y (for logits with {c} classes)")
         onehot = True
     else:
         if _shape(y) != _shape(logits):

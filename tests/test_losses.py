@@ -139,8 +139,10 @@ def test_bad_targets_raise(xp):
         nn.MSELoss()(_normal(4, 3), _normal(4, 2))
     with pytest.raises(ValueError, match=r"\(4, 3\).*\(3, 4\)"):
         nn.BCEWithLogitsLoss()(_normal(4, 3), _normal(3, 4))
-    with pytest.raises(ValueError, match=r"\[0, 3\)"):
+    with pytest.raises(ValueError, match=r"labels y.*\[0, 3\)"):
         nn.CrossEntropyLoss()(_normal(2, 3), cnn.backend.asarray([0, 3]))
+    with pytest.raises(ValueError, match=r"labels y.*\[0, 3\)"):
+        nn.CrossEntropyLoss()(_normal(2, 3), cnn.backend.asarray([-1, 2]))
     with pytest.raises(ValueError, match=r"\(3,\).*\(2, 3\)"):
         nn.CrossEntropyLoss()(_normal(2, 3), cnn.backend.asarray([0, 1, 2]))
 

@@ -351,6 +351,10 @@ def test_backward_params_gives_the_same_parameter_grads_without_input_grad(xp64)
     assert model.backward_params(g) is None
     for a, p in zip(full, model.parameters(), strict=True):
         np.testing.assert_allclose(cnn.backend.to_numpy(p.grad), a, rtol=1e-12, atol=1e-14)
+    # has_parameters() finds the first layer that needs gradients, also inside nested containers
+    assert [layer.has_parameters() for layer in model] == [False, True, False, True, True]
+    assert nn.Sequential(nn.ReLU(), nn.Sequential(nn.Tanh(), nn.Linear(2, 2))).has_parameters()
+    assert not nn.Sequential(nn.ReLU(), nn.Sequential(nn.Tanh())).has_parameters()
     # the first Linear really skipped its input gradient
     _, dW, db = cnn.functional.linear_backward(g[:, :3] @ cnn.backend.zeros((3, 7)), model[1]._cache, False)
     assert _ is None and dW.shape == (7, 5) and db.shape == (7,)

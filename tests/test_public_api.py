@@ -182,6 +182,9 @@ def test_one_hot(xp):
     assert tuple(F.one_hot(index, 2, xp.float64).shape) == (2, 2, 2)
     with pytest.raises(ValueError, match="num_classes"):
         F.one_hot(labels, 0, xp.float64)
+    for bad in ([0, 3], [-1, 1]):  # outside [0, 3): a silent row of zeros would be wrong
+        with pytest.raises(ValueError, match=r"labels.*\[0, 3\)"):
+            F.one_hot(backend.asarray(bad), 3, xp.float64, argument="labels")
 
 
 # ------------------------------------------------------------------------------ nn

@@ -72,7 +72,7 @@ class Parameter:
             self._grad = self._grad + g
 
     def _check_shape(self, g: Any) -> None:
-        if tuple(g.shape) != self.shape:
+        if g.shape != self.data.shape and tuple(g.shape) != self.shape:
             raise ValueError(
                 f"gradient of shape {tuple(g.shape)} does not match parameter "
                 f"{self.name or ''} of shape {self.shape}"
@@ -136,6 +136,12 @@ class Module:
     def own_parameters(self) -> list[Parameter]:
         """Parameters held directly by this module (not by its children), in declaration order."""
         return [v for v in vars(self).values() if isinstance(v, Parameter)]
+
+    def has_parameters(self) -> bool:
+        """Whether this module or a descendant holds a Parameter (stops at the first one found)."""
+        return any(isinstance(v, Parameter) for v in vars(self).values()) or any(
+            child.has_parameters() for child in self.children()
+        )
 
     def parameters(self) -> list[Parameter]:
         """Trainable parameters: own ones first (declaration order), then children's."""
@@ -224,7 +230,7 @@ class Sequential(Module):
     def backward_params(self, grad_out: Any) -> None:
         """Backward pass that stops at the first layer with parameters, whose input gradient
         (and those of the parameter-free layers before it) nobody needs."""
-        first = next((i for i, layer in enumerate(self.layers) if layer.parameters()), None)
+        first = next((i for i, layer in enumerate(self.layers) if layer.has_parameters()), None)
         if first is None:
             return
         for layer in reversed(self.layers[first + 1 :]):

@@ -184,6 +184,8 @@ class Optimizer:
 
     #: Optimizer-wide scalar state saved by ``state_dict`` besides ``t`` (e.g. Nadam's ∏μ).
     _scalar_state: tuple[str, ...] = ()
+    #: L2 penalty λ added to the gradient by :meth:`_grad`; methods that take it set it in ``__init__``.
+    weight_decay: float = 0.0
 
     def __init__(self, params: Iterable[Parameter], hyper: dict[str, Any]) -> None:
         self.params = as_parameter_list(params)
@@ -228,9 +230,8 @@ class Optimizer:
 
     def _grad(self, p: Parameter) -> Any:
         """The gradient with L2 weight decay added when ``weight_decay`` > 0: ``g + λθ``."""
-        weight_decay = getattr(self, "weight_decay", 0.0)
-        if weight_decay:
-            return p.grad + weight_decay * p.data
+        if self.weight_decay:
+            return p.grad + self.weight_decay * p.data
         return p.grad
 
     def state_dict(self) -> dict[str, Any]:
