@@ -57,11 +57,11 @@ def one_hot(index: Any, num_classes: int, dtype: Any, argument: str = "index") -
 
 def _class_range(index: Any, num_classes: int) -> Any:
     """``arange(num_classes)`` on ``index``'s library and device, memoized (a loss needs it every step)."""
+    n = positive_int(num_classes, "num_classes")
     device = array_api_compat.device(index)
-    key = (type(index), str(device), num_classes)
+    key = (type(index), str(device), n)
     classes = _CLASS_RANGES.get(key)
     if classes is None:
-        n = positive_int(num_classes, "num_classes")
         classes = _CLASS_RANGES[key] = _ns(index).arange(n, device=device)
     return classes
 

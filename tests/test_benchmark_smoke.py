@@ -28,6 +28,7 @@ def test_benchmark_smoke_run(tmp_path):
         # the script itself refuses to time implementations whose losses disagree
         assert r["first-loss max rel. difference"] < 1e-3
         assert r["median_step_ms"]["coursenn"] > 0 and r["coursenn/hand-numpy"] > 0
+        assert r["median_step_ms"]["two-phase"] > 0 and r["coursenn/two-phase"] > 0
     assert report["sgemm_gflops"] > 0
     assert "wide coursenn fraction of sgemm" in report["results"][-1]
     assert "cnn/numpy" in proc.stdout
